@@ -65,7 +65,7 @@ in_env() {
     --ro-bind /etc/resolv.conf /etc/resolv.conf --ro-bind "$CA_BUNDLE" /etc/ssl/certs/ca-certificates.crt \
     --share-net --unshare-pid --die-with-parent --chdir "$REPO_ROOT" \
     --clearenv --setenv HOME /root --setenv PATH /usr/local/bin:/usr/bin:/bin \
-    --setenv LANG C.UTF-8 --setenv DELUGE_WEBAPI_CACHE "$CACHE_DIR" "${passthrough[@]}" \
+    --setenv LANG C.UTF-8 --setenv SSL_CERT_FILE /etc/ssl/certs/ca-certificates.crt --setenv UV_NATIVE_TLS 1 --setenv DELUGE_WEBAPI_CACHE "$CACHE_DIR" "${passthrough[@]}" \
     "$@"
 }
 
