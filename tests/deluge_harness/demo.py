@@ -36,13 +36,13 @@ logger:
 """
 
 
-class _Stop(Exception):
+class _StopRequestedError(Exception):
     """Raised by the signal handler to leave the wait loop."""
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
     del signum, frame
-    raise _Stop
+    raise _StopRequestedError
 
 
 def add_demo_torrents(server: DelugeServer) -> None:
@@ -102,7 +102,8 @@ def main() -> None:
                 start_new_session=True,
             )
             print(
-                f"Home Assistant: http://127.0.0.1:{args.hass_port} (log: {config_dir / 'home-assistant.log'})\n"
+                f"Home Assistant: http://127.0.0.1:{args.hass_port}"
+                f" (log: {config_dir / 'home-assistant.log'})\n"
                 "Add the integration 'Deluge WebAPI' with:\n"
                 f"  host:     {server.url}\n  password: {DEMO_PASSWORD}\n"
                 "Ctrl-C stops everything.",
@@ -110,7 +111,7 @@ def main() -> None:
             )
         while hass is None or hass.poll() is None:
             time.sleep(0.5)
-    except _Stop:
+    except _StopRequestedError:
         print("\nstopping...", flush=True)
     finally:
         if hass is not None and hass.poll() is None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import hashlib
 import os
 from pathlib import Path
+import random
 
 PIECE_LENGTH = 16 * 1024
 
@@ -41,15 +42,19 @@ class TorrentFile:
         return f"magnet:?xt=urn:btih:{self.info_hash}&dn={self.name}"
 
 
-def make_torrent(directory: Path, name: str, size: int = 64 * 1024, *, private: bool = True) -> TorrentFile:
+def make_torrent(
+    directory: Path, name: str, size: int = 64 * 1024, *, private: bool = True, seed: int | None = None
+) -> TorrentFile:
     """Write ``size`` random bytes to ``directory/name`` and describe them in a v1 torrent.
+
+    With ``seed`` the bytes (and so the info-hash) are the same on every run.
 
     Add the torrent with ``directory`` as its download location and Deluge finds the data
     already there: the torrent checks, then seeds at 100 %.
     """
     directory.mkdir(parents=True, exist_ok=True)
     data_path = directory / name
-    data = os.urandom(size)
+    data = os.urandom(size) if seed is None else random.Random(seed).randbytes(size)  # noqa: S311
     data_path.write_bytes(data)
     pieces = b"".join(
         hashlib.sha1(data[offset : offset + PIECE_LENGTH]).digest()  # noqa: S324
