@@ -5,7 +5,20 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE_DIR="${DELUGE_WEBAPI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/deluge-webapi-ha}"
 ROOTFS="$CACHE_DIR/rootfs"
-HA_VENV="$CACHE_DIR/venv-ha"
+# Which Home Assistant the tests run against: "current" (requirements_test.txt, Python 3.14) or
+# "minimum" (the oldest release hacs.json admits, Python 3.13): scripts/test --min-ha.
+HA_TARGET="${DELUGE_WEBAPI_HA_TARGET:-current}"
+if [ "$HA_TARGET" = minimum ]; then
+  HA_VENV="$CACHE_DIR/venv-ha-minimum"
+  HA_REQUIREMENTS="$REPO_ROOT/scripts/requirements_test_minimum.txt"
+  HA_PYTHON_RANGE="(3, 13, 2) <= sys.version_info < (3, 14)"
+  SANDBOX_HA_PYTHON=/usr/bin/python3.13
+else
+  HA_VENV="$CACHE_DIR/venv-ha"
+  HA_REQUIREMENTS="$REPO_ROOT/requirements_test.txt"
+  HA_PYTHON_RANGE="sys.version_info >= (3, 14, 2)"
+  SANDBOX_HA_PYTHON=/usr/bin/python3.14
+fi
 DELUGE_VENV="$CACHE_DIR/venv-deluge"
 PLUGIN_DIR="$CACHE_DIR/plugins"
 CA_BUNDLE="/etc/ssl/certs/ca-certificates.crt"
@@ -14,12 +27,12 @@ ROOTFS_PACKAGES="python3.14,python3.14-venv,python3.13-venv,ca-certificates"
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
 
-# A Python >= 3.14.2 already on this machine, if any.
+# A Python for Home Assistant already on this machine, if any (>= 3.14.2; 3.13 for --min-ha).
 host_python() {
   local candidate
-  for candidate in "${DELUGE_WEBAPI_PYTHON:-}" python3.14 python3; do
+  for candidate in "${DELUGE_WEBAPI_PYTHON:-}" python3.14 python3.13 python3; do
     [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 || continue
-    if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 14, 2))' 2>/dev/null; then
+    if "$candidate" -c "import sys, venv; sys.exit(not ($HA_PYTHON_RANGE))" 2>/dev/null; then
       command -v "$candidate"
       return 0
     fi
@@ -57,7 +70,7 @@ in_env() {
   fi
   local passthrough=()
   local name
-  for name in PIP_INDEX_URL TERM CI DELUGE_WEBAPI_BENCH_ROUNDS PYTEST_ADDOPTS; do
+  for name in PIP_INDEX_URL TERM CI PYTEST_ADDOPTS DELUGE_WEBAPI_HA_TARGET; do
     [ -n "${!name:-}" ] && passthrough+=(--setenv "$name" "${!name}")
   done
   bwrap --bind "$ROOTFS" / --proc /proc --dev /dev --tmpfs /tmp \
@@ -75,5 +88,5 @@ deluge_python_in_env() {
 }
 
 ha_python_in_env() {
-  if [ "$(toolchain_mode)" = host ]; then host_python; else echo /usr/bin/python3.14; fi
+  if [ "$(toolchain_mode)" = host ]; then host_python; else echo "$SANDBOX_HA_PYTHON"; fi
 }
