@@ -213,9 +213,10 @@ class DelugeServer:
         while True:
             try:
                 if self.call("web.connected"):
-                    if not self.webapi_enabled:
-                        return
-                    self.call("webapi.get_api_version")
+                    # The daemon's methods register a moment after web.connected turns true.
+                    self.call("daemon.get_version")
+                    if self.webapi_enabled:
+                        self.call("webapi.get_api_version")
                     return
             except (DelugeRpcError, OSError):
                 pass
