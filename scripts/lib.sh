@@ -82,6 +82,20 @@ in_env() {
     "$@"
 }
 
+# Installs Debian packages into the root file system, once per marker name. From the package
+# lists it already has, else fresh ones. The sandbox's /tmp is a new tmpfs that apt's
+# unprivileged download user cannot write to until it is made world-writable.
+rootfs_apt_install() {
+  local marker="$ROOTFS/.installed-$1"
+  shift
+  [ -f "$marker" ] && return
+  log "installing $* into the root file system"
+  local install="apt-get install -y -qq $* >/dev/null"
+  in_env env DEBIAN_FRONTEND=noninteractive sh -c \
+    "chmod 1777 /tmp && { $install 2>/dev/null || { apt-get update -qq && $install; }; }"
+  touch "$marker"
+}
+
 # The Python that runs Deluge, as seen from inside in_env.
 deluge_python_in_env() {
   if [ "$(toolchain_mode)" = host ]; then host_deluge_python; else echo /usr/bin/python3.13; fi
