@@ -39,6 +39,8 @@ from custom_components.deluge_webapi.config_flow import entry_title, form_errors
 from custom_components.deluge_webapi.const import (
     CONF_MAX_TORRENT_ENTITIES,
     CONF_TORRENT_ENTITIES,
+    CONF_TURTLE_DOWNLOAD_KIB,
+    CONF_TURTLE_UPLOAD_KIB,
     DOMAIN,
     TorrentEntities,
 )
@@ -422,7 +424,13 @@ async def test_options_flow(hass: HomeAssistant, deluge: DelugeServer, mock_setu
     # A fresh entry shows the defaults.
     assert result["data_schema"] is not None
     defaults = result["data_schema"]({})
-    assert defaults == {CONF_SCAN_INTERVAL: 30, CONF_TORRENT_ENTITIES: "all", CONF_MAX_TORRENT_ENTITIES: 100}
+    assert defaults == {
+        CONF_SCAN_INTERVAL: 30,
+        CONF_TORRENT_ENTITIES: "all",
+        CONF_MAX_TORRENT_ENTITIES: 100,
+        CONF_TURTLE_DOWNLOAD_KIB: 100,
+        CONF_TURTLE_UPLOAD_KIB: 50,
+    }
 
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
@@ -439,6 +447,8 @@ async def test_options_flow(hass: HomeAssistant, deluge: DelugeServer, mock_setu
         CONF_SCAN_INTERVAL: 60,
         CONF_TORRENT_ENTITIES: TorrentEntities.ACTIVE,
         CONF_MAX_TORRENT_ENTITIES: 10,
+        CONF_TURTLE_DOWNLOAD_KIB: 100,
+        CONF_TURTLE_UPLOAD_KIB: 50,
     }
     assert isinstance(entry.options[CONF_SCAN_INTERVAL], int)
     assert isinstance(entry.options[CONF_MAX_TORRENT_ENTITIES], int)

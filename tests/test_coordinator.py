@@ -35,10 +35,10 @@ from tests.integration_helpers import (
 type DelugeFactory = Callable[..., DelugeServer]
 
 
-async def test_one_poll_is_four_calls(
+async def test_what_one_poll_asks(
     hass: HomeAssistant, deluge_factory: DelugeFactory, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Each poll: the torrents with an explicit field list, the session figures, free space, paused."""
+    """Each poll: torrents (explicit fields), session figures, free space, paused, limits, labels."""
     server = deluge_factory()
     torrent = await add_torrent(hass, server, "one.bin")
     await wait_for_web_state(hass, server, torrent.info_hash, "Seeding")
@@ -55,13 +55,17 @@ async def test_one_poll_is_four_calls(
 
     methods = sorted(method for method, _ in calls)
     assert methods == [
+        "core.get_config_values",
         "core.get_free_space",
         "core.get_session_status",
         "core.is_session_paused",
+        "label.get_labels",
         "webapi.get_torrents",
     ]
     (torrent_params,) = [params for method, params in calls if method == "webapi.get_torrents"]
     assert torrent_params == (None, list(POLL_FIELDS))
+    (config_params,) = [params for method, params in calls if method == "core.get_config_values"]
+    assert config_params == (["max_download_speed", "max_upload_speed"],)
 
 
 @pytest.mark.parametrize(

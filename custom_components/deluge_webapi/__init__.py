@@ -12,10 +12,18 @@ from .const import DOMAIN
 from .coordinator import DelugeWebApiConfigEntry, DelugeWebApiCoordinator, DelugeWebApiRuntimeData
 from .entity import server_device_info
 from .events import async_remove_stored_state
+from .issues import async_delete_issues
 from .services import async_setup_services
 from .torrent_devices import TorrentDeviceManager
+from .turtle import async_remove_turtle_state
 
-PLATFORMS: list[Platform] = [Platform.EVENT, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -52,10 +60,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: DelugeWebApiConfigEntry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: DelugeWebApiConfigEntry) -> bool:
-    """Unload a config entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload a config entry; its repair issues go with it (a set-up raises them again)."""
+    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        async_delete_issues(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: DelugeWebApiConfigEntry) -> None:
-    """Forget what the torrent events remembered of a removed server."""
+    """Forget what the torrent events remembered of a removed server, and its repair issues."""
+    async_delete_issues(hass, entry.entry_id)
     await async_remove_stored_state(hass, entry.entry_id)
+    await async_remove_turtle_state(hass, entry.entry_id)

@@ -47,16 +47,21 @@ from .client_factory import create_client
 from .const import (
     CONF_MAX_TORRENT_ENTITIES,
     CONF_TORRENT_ENTITIES,
+    CONF_TURTLE_DOWNLOAD_KIB,
+    CONF_TURTLE_UPLOAD_KIB,
     DEFAULT_MAX_TORRENT_ENTITIES,
     DEFAULT_PORT,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_TORRENT_ENTITIES,
+    DEFAULT_TURTLE_DOWNLOAD_KIB,
+    DEFAULT_TURTLE_UPLOAD_KIB,
     DOMAIN,
     LOGGER,
     MAX_SCAN_INTERVAL_SECONDS,
     MIN_SCAN_INTERVAL_SECONDS,
     TorrentEntities,
 )
+from .speed_limits import MAX_SPEED_LIMIT_KIB
 
 # Shown in the host field's description, as a placeholder: translations carry no URLs of their own.
 _PLACEHOLDERS: Final = {"example_url": "https://example.com/deluge"}
@@ -82,6 +87,15 @@ RECONFIGURE_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_HOST): _HOST_SELECTOR,
         vol.Required(CONF_VERIFY_SSL): BooleanSelector(),
     }
+)
+# Turtle mode's limits: KiB/s like Deluge's own, 0 for unlimited.
+_TURTLE_LIMIT: Final = vol.All(
+    NumberSelector(
+        NumberSelectorConfig(
+            min=0, max=MAX_SPEED_LIMIT_KIB, step=1, unit_of_measurement="KiB/s", mode=NumberSelectorMode.BOX
+        )
+    ),
+    vol.Coerce(int),
 )
 OPTIONS_SCHEMA: Final = vol.Schema(
     {
@@ -112,6 +126,8 @@ OPTIONS_SCHEMA: Final = vol.Schema(
             ),
             vol.Coerce(int),
         ),
+        vol.Required(CONF_TURTLE_DOWNLOAD_KIB, default=DEFAULT_TURTLE_DOWNLOAD_KIB): _TURTLE_LIMIT,
+        vol.Required(CONF_TURTLE_UPLOAD_KIB, default=DEFAULT_TURTLE_UPLOAD_KIB): _TURTLE_LIMIT,
     }
 )
 

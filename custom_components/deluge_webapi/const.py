@@ -19,6 +19,11 @@ DEFAULT_SCAN_INTERVAL: Final = timedelta(seconds=30)
 MIN_SCAN_INTERVAL_SECONDS: Final = 10
 MAX_SCAN_INTERVAL_SECONDS: Final = 300
 DEFAULT_MAX_TORRENT_ENTITIES: Final = 100
+# Turtle mode's limits in KiB/s (0: unlimited), as Deluge's own limits (speed_limits.py).
+CONF_TURTLE_DOWNLOAD_KIB: Final = "turtle_download_kib"
+CONF_TURTLE_UPLOAD_KIB: Final = "turtle_upload_kib"
+DEFAULT_TURTLE_DOWNLOAD_KIB: Final = 100
+DEFAULT_TURTLE_UPLOAD_KIB: Final = 50
 
 
 class TorrentEntities(StrEnum):

@@ -11,7 +11,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from functools import partial
-from typing import Any, Final, NamedTuple
+from itertools import compress
+from operator import is_not
+from typing import Any, Final, NamedTuple, cast
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.start import async_at_started
@@ -152,6 +154,7 @@ class TorrentEventTracker:
         self._entry_id = entry_id
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry_id))
         self._seen: dict[str, SeenTorrent] | None = None
+        self._seen_torrents: Mapping[str, Torrent] = {}  # what ``_seen`` was made from
         self._dirty = False
         self._listeners: list[TorrentEventListener] = []
         self._pending: deque[tuple[TorrentEventType, dict[str, Any]]] = deque(maxlen=PENDING_EVENTS_LIMIT)
@@ -209,23 +212,36 @@ class TorrentEventTracker:
 
     @callback
     def async_process(self, torrents: Mapping[str, Torrent]) -> None:
-        """Compare this poll's torrents with the last seen ones and fire what changed."""
+        """Compare this poll's torrents with the last seen ones and fire what changed.
+
+        A torrent that is the very object of the last poll (the coordinator's parser keeps
+        unchanged torrents) keeps its record: ``observe`` would give the same one again. Those
+        are found by whole-mapping C calls; Python code runs for the others only.
+        """
         previous_seen = self._seen
-        current: dict[str, SeenTorrent] = {}
+        # Every torrent's last record (None: not seen before), replaced below where it changed.
+        records = dict(zip(torrents, map((previous_seen or {}).get, torrents), strict=True))
         events: list[tuple[TorrentEventType, str, SeenTorrent]] = []
         changed = previous_seen is None
-        for torrent_hash, torrent in torrents.items():
-            previous = previous_seen.get(torrent_hash) if previous_seen is not None else None
-            record = current[torrent_hash] = observe(previous, torrent)
+        new = 0  # torrents not seen before
+        not_the_same = map(is_not, map(self._seen_torrents.get, torrents), torrents.values())
+        for torrent_hash, torrent in compress(torrents.items(), not_the_same):
+            previous = records[torrent_hash]
+            if previous is None:
+                new += 1
+            record = records[torrent_hash] = observe(previous, torrent)
             if previous_seen is not None and record != previous:
                 changed = True
                 events.extend((event, torrent_hash, record) for event in transitions(previous, record))
-        if previous_seen is not None:
+        current = cast("dict[str, SeenTorrent]", records)  # each None was replaced: not seen before
+        # Unless every torrent seen before is still there (then nothing was removed).
+        if previous_seen is not None and len(current) - new < len(previous_seen):
             for torrent_hash, record in previous_seen.items():
                 if torrent_hash not in current:
                     changed = True
                     events.append((TorrentEventType.REMOVED, torrent_hash, record))
         self._seen = current
+        self._seen_torrents = torrents
         if changed:
             self._async_schedule_save()
         for event_type, torrent_hash, record in events:

@@ -106,11 +106,21 @@ def _requested_label(call: ServiceCall) -> str | None:
     return label
 
 
-def _raise_if_present(entry: DelugeWebApiConfigEntry, torrent_ids: frozenset[str]) -> None:
-    """Raise when the last poll already saw one of the ids the new torrent may get."""
+async def _async_raise_if_present(
+    hass: HomeAssistant, entry: DelugeWebApiConfigEntry, torrent_ids: frozenset[str]
+) -> None:
+    """Raise when Deluge has one of the ids the new torrent may get.
+
+    The last poll is only a hint: a torrent it saw may have been removed since (by an action a
+    moment ago), so Deluge is asked about those before the addition is refused.
+    """
     known = entry.runtime_data.coordinator.data.torrents
-    for torrent_id in sorted(torrent_ids):
-        if torrent_id in known:
+    if not (seen := sorted(torrent_id for torrent_id in torrent_ids if torrent_id in known)):
+        return
+    with deluge_errors(hass, entry):
+        present = await entry.runtime_data.client.get_torrents(seen, fields=("hash",))
+    for torrent_id in seen:
+        if torrent_id in present:
             raise invalid_input("duplicate_torrent", name=torrent_name(entry, torrent_id))
 
 
@@ -118,7 +128,7 @@ async def _async_add_torrent(call: ServiceCall) -> ServiceResponse:
     entry = loaded_entry(call.hass, call.data[ATTR_CONFIG_ENTRY_ID])
     label = _requested_label(call)
     source = await async_resolve_torrent(call.hass, call.data[ATTR_TORRENT])
-    _raise_if_present(entry, source.torrent_ids)
+    await _async_raise_if_present(call.hass, entry, source.torrent_ids)
     options = {key: call.data[key] for key in (ATTR_DOWNLOAD_LOCATION, ATTR_ADD_PAUSED) if key in call.data}
     client = entry.runtime_data.client
     with deluge_errors(call.hass, entry):
@@ -172,6 +182,8 @@ async def _async_get_torrents(call: ServiceCall) -> ServiceResponse:
     ids = [parse_torrent_id(value) for value in call.data.get(ATTR_TORRENT_ID, [])] or None
     states: list[str] = call.data.get(ATTR_STATE, [])
     label: str | None = call.data.get(ATTR_LABEL)
+    if label is not None and not entry.runtime_data.coordinator.label_plugin:
+        raise invalid_input("label_plugin_missing")  # no torrent would match: say why
     with deluge_errors(call.hass, entry):
         torrents = await entry.runtime_data.client.get_torrents(ids)
     return {

@@ -1,4 +1,4 @@
-"""Switches: Downloads (pause/resume the whole session) and one per selected torrent (running/paused)."""
+"""Switches: Downloads (pause/resume the whole session), Turtle mode, and one per selected torrent."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .coordinator import DelugeWebApiConfigEntry
+from .coordinator import DelugeWebApiConfigEntry, DelugeWebApiCoordinator
 from .entity import DelugeServerEntity, DelugeTorrentEntity, DelugeWebApiEntity
 from .helpers import deluge_exception_handler
 from .torrent_selection import is_running
+from .turtle import TurtleMode
 
 PARALLEL_UPDATES = 1
 
@@ -24,18 +25,23 @@ PARALLEL_UPDATES = 1
 ASSUMED_STATE_HOLD: Final = timedelta(seconds=5)
 
 DOWNLOADS_SWITCH: Final = SwitchEntityDescription(key="downloads", translation_key="downloads")
+TURTLE_SWITCH: Final = SwitchEntityDescription(key="turtle_mode", translation_key="turtle_mode")
 # A torrent's main control: it takes the device's name, which is the torrent's.
 TORRENT_SWITCH: Final = SwitchEntityDescription(key="running", translation_key="torrent", name=None)
 
 
 async def async_setup_entry(
-    hass: HomeAssistant,  # noqa: ARG001
+    hass: HomeAssistant,
     entry: DelugeWebApiConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the Downloads switch now, and each selected torrent's switch as it appears."""
+    """Add the server's switches now, and each selected torrent's switch as it appears."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities([DelugeDownloadsSwitch(coordinator, DOWNLOADS_SWITCH)])
+    turtle = TurtleMode(hass, entry)
+    await turtle.async_load()
+    async_add_entities(
+        [DelugeDownloadsSwitch(coordinator, DOWNLOADS_SWITCH), DelugeTurtleSwitch(coordinator, turtle)]
+    )
 
     def add_torrents(hashes: Collection[str]) -> None:
         async_add_entities(
@@ -109,3 +115,29 @@ class DelugeTorrentSwitch(_DelugeSwitch, DelugeTorrentEntity):
         """Pause the torrent."""
         await self.coordinator.client.pause_torrents([self.torrent_hash])
         self._assume(is_on=False)
+
+
+class DelugeTurtleSwitch(DelugeServerEntity, SwitchEntity):
+    """On while Deluge has turtle mode's limits (turtle.py); off puts back the limits from before."""
+
+    def __init__(self, coordinator: DelugeWebApiCoordinator, turtle: TurtleMode) -> None:
+        super().__init__(coordinator, TURTLE_SWITCH)
+        self._turtle = turtle
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether turtle mode is on and Deluge still has its limits."""
+        return self._turtle.is_on(self.coordinator.data.speed_limits)
+
+    def _shown(self) -> tuple[object, ...]:
+        return (self.available, self.is_on)
+
+    @deluge_exception_handler
+    async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002
+        """Remember Deluge's limits and set turtle mode's."""
+        await self._turtle.async_turn_on()
+
+    @deluge_exception_handler
+    async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002
+        """Put back the limits turtle mode replaced."""
+        await self._turtle.async_turn_off()

@@ -19,7 +19,7 @@ from .exceptions import (
     DelugeTorrentNotFoundError,
     DelugeWebApiMissingError,
 )
-from .models import KNOWN_STATES, TORRENT_FIELDS, ServerInfo, SessionStatus, Torrent
+from .models import KNOWN_STATES, TORRENT_FIELDS, ServerInfo, SessionStatus, Torrent, TorrentListParser
 from .transport import DEFAULT_REQUEST_TIMEOUT
 
 __all__ = [
@@ -47,4 +47,5 @@ __all__ = [
     "ServerInfo",
     "SessionStatus",
     "Torrent",
+    "TorrentListParser",
 ]

@@ -21,11 +21,16 @@ from .models import (
     ServerInfo,
     SessionStatus,
     Torrent,
+    TorrentListParser,
     parse_session_status,
     parse_torrents,
 )
 from .rpc import expect, expect_dict, expect_list
-from .transport import LOGGER, DelugeJsonRpc
+from .transport import LOGGER, DelugeJsonRpc, off_loop_if
+
+# Above this many torrents a get_torrents answer is parsed in a worker thread (a few ms of
+# the event loop's time per thousand torrents otherwise).
+PARSE_OFF_LOOP_TORRENTS = 2_000
 
 _TORRENT_ID = re.compile(r"[0-9a-f]{40}")
 _MAGNET_HASH = re.compile(r"[?&]xt=urn:btih:(?:[0-9a-f]{40}|[a-z2-7]{32})(?:&|$)", re.IGNORECASE)
@@ -79,19 +84,32 @@ class DelugeWebClient(DelugeJsonRpc):
     # Torrents
 
     async def get_torrents(
-        self, ids: Collection[str] | None = None, fields: Iterable[str] = TORRENT_FIELDS
+        self,
+        ids: Collection[str] | None = None,
+        fields: Iterable[str] = TORRENT_FIELDS,
+        *,
+        parser: TorrentListParser | None = None,
     ) -> dict[str, Torrent]:
         """Torrents by hash: all, or those of ``ids`` (an empty ``ids`` asks Deluge nothing).
 
         An empty list from the WebAPI is not trusted: while the web UI is not connected to a
         daemon it raises DelugeDaemonNotConnectedError, and in the second or so after the web
         UI (re)connected, while its torrent cache is still empty, the daemon is asked directly.
+
+        A caller that asks the same again and again (a poll) passes its own ``parser``: the
+        torrents that did not change since its last call are then the same objects as before,
+        and cost almost nothing to parse. A long list is parsed in a worker thread.
         """
         id_list = None if ids is None else _id_list(ids)
         if id_list == []:
             return {}
         keys = list(dict.fromkeys(("hash", *_str_list(fields))))
-        torrents = parse_torrents(await self._call("webapi.get_torrents", id_list, keys))
+        result = await self._call("webapi.get_torrents", id_list, keys)
+        torrents = await off_loop_if(
+            _listed(result) > PARSE_OFF_LOOP_TORRENTS,
+            parse_torrents if parser is None else parser.parse,
+            result,
+        )
         if torrents:
             return torrents
         if not await self.web_connected():
@@ -202,6 +220,12 @@ class DelugeWebClient(DelugeJsonRpc):
             raise DelugeLabelPluginMissingError(
                 f"The Label plugin is not enabled in Deluge at {self.address}"
             )
+
+
+def _listed(result: object) -> int:
+    """How many torrents a webapi.get_torrents answer lists (0 for a malformed one)."""
+    torrents = result.get("torrents") if isinstance(result, dict) else None
+    return len(torrents) if isinstance(torrents, list) else 0
 
 
 def _id_list(ids: Collection[str]) -> list[str]:

@@ -6,15 +6,21 @@ and are cut to a sane length; a torrent entry without a valid 40-hex hash is ski
 here raises on hostile values except for a response whose overall shape is wrong.
 
 The torrent parser is the hot path (a 10,000-torrent Deluge answers with ~5 MB every poll), so
-it reads all keys with one ``itemgetter`` call and checks each value inline with exact
-``type(...) is`` tests; the helpers named ``_..._slow`` only run for unusual values.
+it reads the keys Deluge sent with one ``itemgetter`` call (whatever subset the caller asked
+for) and checks each value inline with exact ``type(...) is`` tests; the helpers named
+``_..._slow`` only run for unusual values. A poll parses with a ``TorrentListParser``, which
+only parses the torrents whose values changed since its last answer, and works through the
+list with whole-list C calls (``map``, ``zip``, ``compress``) rather than a Python loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
+from functools import lru_cache
+from itertools import compress
+from operator import attrgetter, eq, itemgetter, not_
+from typing import cast
 
 from .exceptions import DelugeResponseError
 
@@ -155,29 +161,184 @@ class _TorrentBuilder:
     tracker_host: str | None
 
 
-_get_all: Callable[[dict[str, object]], tuple[object, ...]] = itemgetter(*TORRENT_FIELDS)
+type _Values = tuple[object, ...]
+
+_read_all: Callable[[dict[str, object]], _Values] = itemgetter(*TORRENT_FIELDS)
+_NONE = (None,)
+_ORDER = {field: index for index, field in enumerate(TORRENT_FIELDS)}
+_hash_of = attrgetter("hash")
+
+
+def _read_any(raw: dict[str, object]) -> _Values:
+    """Read TORRENT_FIELDS from any status dict, None for the keys it lacks (the slow way)."""
+    return tuple(map(raw.get, TORRENT_FIELDS))
+
+
+def _as_is(values: _Values) -> _Values:
+    return values
+
+
+@lru_cache(maxsize=16)
+def _expander(keys: tuple[str, ...]) -> Callable[[_Values], _Values]:
+    """Return what turns the values of ``keys`` (any order) into TORRENT_FIELDS' order.
+
+    Keys Deluge did not send become None. Callers usually ask for fewer keys than the model
+    has; either way it is one C call.
+    """
+    if keys == TORRENT_FIELDS:
+        return _as_is
+    position = {field: index for index, field in enumerate(keys)}
+    in_order = itemgetter(*(position.get(field, len(keys)) for field in TORRENT_FIELDS))
+
+    def expand(values: _Values) -> _Values:
+        return in_order(values + _NONE)  # type: ignore[no-any-return]
+
+    return expand
 
 
 def parse_torrents(result: object) -> dict[str, Torrent]:
     """Parse ``webapi.get_torrents``' ``{"torrents": [...]}`` into torrents keyed by hash."""
-    torrents = result.get("torrents") if isinstance(result, dict) else None
-    if type(torrents) is not list:
+    return _parse_list(result, {}, {}, remember=False)[0]
+
+
+class TorrentListParser:
+    """Parses the successive answers of one repeated ``webapi.get_torrents`` call (a poll's).
+
+    A torrent whose values equal those it had in the previous answer keeps its Torrent object:
+    it costs a tuple comparison instead of a parse, so a big list that barely changes between
+    polls is cheap, and consumers can tell an unchanged torrent by identity (``is``). The
+    parser keeps the previous answer's values (a tuple per torrent) and torrents. Values that
+    compare equal count as unchanged (Deluge sends each key with one type). Usable from a
+    worker thread: a parse replaces what the parser remembers in one assignment.
+    """
+
+    __slots__ = ("_previous",)
+
+    def __init__(self) -> None:
+        self._previous: tuple[dict[str, Torrent], dict[str, _Values]] = ({}, {})
+
+    def parse(self, result: object) -> dict[str, Torrent]:
+        """Parse like ``parse_torrents``, reusing the torrents that did not change."""
+        self._previous = parsed = _parse_list(result, *self._previous)
+        return parsed[0]
+
+
+def _parse_list(
+    result: object,
+    torrents_before: Mapping[str, Torrent],
+    values_before: Mapping[str, _Values],
+    *,
+    remember: bool = True,
+) -> tuple[dict[str, Torrent], dict[str, _Values]]:
+    """Parse a torrent list, reusing each torrent of ``torrents_before`` whose values are unchanged.
+
+    Returns the torrents by hash, and what the next call can reuse: their values, by hash.
+    A usual list (dicts with the first one's keys, hash included) goes through whole-list C
+    calls (map, zip, compress); Python code runs only for the torrents that changed.
+    """
+    listed = result.get("torrents") if isinstance(result, dict) else None
+    if type(listed) is not list:
         raise DelugeResponseError("webapi.get_torrents did not answer with a list of torrents")
+    if not listed:
+        return {}, {}
+    # Deluge sends every torrent with the same keys: the first one tells which. Reading them
+    # with the first one's own key objects (the decoder shares them between dicts) finds each
+    # by identity rather than by comparing strings.
+    first = listed[0]
+    keys = (
+        tuple(sorted((key for key in first if key in _ORDER), key=_ORDER.__getitem__))
+        if type(first) is dict
+        else ()
+    )
+    if "hash" not in keys or len(keys) < 2:  # noqa: PLR2004  # itemgetter of one key returns no tuple
+        return _parse_each(listed), {}
+    try:
+        if values_before:
+            return _parse_changed(listed, keys, torrents_before, values_before)
+        return _parse_all(listed, keys, remember=remember)
+    except (KeyError, TypeError):  # an entry unlike the first, or a hash that is not even hashable
+        return _parse_each(listed), {}
+
+
+def _parse_all(
+    listed: list[dict[str, object]], keys: tuple[str, ...], *, remember: bool
+) -> tuple[dict[str, Torrent], dict[str, _Values]]:
+    """Parse dicts that all have ``keys`` (else KeyError); return the torrents, and their values by hash."""
+    read = itemgetter(*keys)
+    expand = None if keys == TORRENT_FIELDS else _expander(keys)
     parsed: dict[str, Torrent] = {}
-    for raw in torrents:
+    values: dict[str, _Values] = {}
+    valid = 0
+    for raw in listed:
+        row = read(raw)
+        if (torrent := _parse_values(row if expand is None else expand(row))) is not None:
+            valid += 1
+            parsed[torrent.hash] = torrent
+            if remember and row[0] == torrent.hash:  # hash first; an upper-case one is not reusable
+                values[torrent.hash] = row
+    if len(parsed) != valid:  # a hash listed twice: keep nothing to reuse, as _parse_changed does
+        return parsed, {}
+    return parsed, values
+
+
+def _parse_changed(
+    listed: list[dict[str, object]],
+    keys: tuple[str, ...],
+    torrents_before: Mapping[str, Torrent],
+    values_before: Mapping[str, _Values],
+) -> tuple[dict[str, Torrent], dict[str, _Values]]:
+    """Parse like ``_parse_all``, reusing the torrents whose values are those of ``values_before``.
+
+    Whole-list C calls find the torrents that changed; Python code runs only for those.
+    """
+    read = itemgetter(*keys)
+    expand = _expander(keys)
+    hashes: list[str] = list(map(itemgetter(keys[0]), listed))
+    # Read and compared in one pass without keeping the values: an unchanged torrent keeps
+    # the previous answer's tuple, so the garbage collector sees no new objects for it.
+    unchanged = list(map(eq, map(read, listed), map(values_before.get, hashes)))
+    found: list[Torrent | None] = list(map(torrents_before.get, hashes))
+    values = dict(zip(hashes, map(values_before.get, hashes), strict=True))  # the changed: below
+    for index in compress(range(len(listed)), map(not_, unchanged)):
+        row = read(listed[index])
+        torrent = found[index] = _parse_values(expand(row))
+        if torrent is None or torrent.hash != hashes[index]:  # invalid, or an upper-case hash
+            values.pop(hashes[index], None)
+        else:
+            values[hashes[index]] = row
+    kept = list(filter(None, found))
+    parsed = dict(zip(map(_hash_of, kept), kept, strict=True))
+    if len(parsed) != len(kept):
+        # A hash listed twice: ``values`` may not hold the values of the torrent kept for it.
+        return parsed, {}
+    return parsed, cast("dict[str, _Values]", values)
+
+
+def _parse_each(listed: list[object]) -> dict[str, Torrent]:
+    """Parse an unusual list one entry at a time (entries that are not dicts, or differ)."""
+    parsed: dict[str, Torrent] = {}
+    for raw in listed:
         if (torrent := parse_torrent(raw)) is not None:
             parsed[torrent.hash] = torrent
     return parsed
 
 
-def parse_torrent(raw: object) -> Torrent | None:  # noqa: C901, PLR0912, PLR0915  # flat on purpose: hot path
+def parse_torrent(raw: object) -> Torrent | None:
     """Parse one status dict; None when it is not a dict or has no valid 40-hex hash."""
     if type(raw) is not dict:
         return None
     try:
-        values = _get_all(raw)
+        values = _read_all(raw)
     except KeyError:  # fields the caller did not ask for, or no Label plugin
-        values = tuple(map(raw.get, TORRENT_FIELDS))
+        values = _read_any(raw)
+    return _parse_values(values)
+
+
+def _parse_values(values: tuple[object, ...]) -> Torrent | None:  # noqa: C901, PLR0912, PLR0915  # flat on purpose: hot path
+    """Parse a status dict's values in TORRENT_FIELDS' order (None: the key is absent).
+
+    Each check tests the common case first; an absent value (None) skips the slow path.
+    """
     (
         torrent_hash,
         name,
@@ -211,51 +372,57 @@ def parse_torrent(raw: object) -> Torrent | None:  # noqa: C901, PLR0912, PLR091
             return None
     except ValueError:
         return None
-    torrent_hash = torrent_hash.lower()
+    if not torrent_hash.islower():  # lower() would copy even a lower-case hash
+        torrent_hash = torrent_hash.lower()
     # Texts: the common case is a short printable str.
     if type(name) is not str or len(name) > MAX_TEXT_LENGTH or not name.isprintable():
-        name = _text_slow(name, MAX_TEXT_LENGTH)
+        name = None if name is None else _text_slow(name, MAX_TEXT_LENGTH)
     if type(state) is not str or len(state) > MAX_TEXT_LENGTH or not state.isprintable():
-        state = _text_slow(state, MAX_TEXT_LENGTH)
+        state = None if state is None else _text_slow(state, MAX_TEXT_LENGTH)
     if type(save_path) is not str or len(save_path) > MAX_PATH_LENGTH or not save_path.isprintable():
-        save_path = _text_slow(save_path, MAX_PATH_LENGTH)
+        save_path = None if save_path is None else _text_slow(save_path, MAX_PATH_LENGTH)
     if type(label) is not str or len(label) > MAX_TEXT_LENGTH or not label.isprintable():
-        label = _text_slow(label, MAX_TEXT_LENGTH)
+        label = None if label is None else _text_slow(label, MAX_TEXT_LENGTH)
     if type(message) is not str or len(message) > MAX_TEXT_LENGTH or not message.isprintable():
-        message = _text_slow(message, MAX_TEXT_LENGTH)
+        message = None if message is None else _text_slow(message, MAX_TEXT_LENGTH)
     if type(tracker_host) is not str or len(tracker_host) > MAX_TEXT_LENGTH or not tracker_host.isprintable():
-        tracker_host = _text_slow(tracker_host, MAX_TEXT_LENGTH)
+        tracker_host = None if tracker_host is None else _text_slow(tracker_host, MAX_TEXT_LENGTH)
     # Numbers: exact types and ranges first; the rest, and Deluge's sentinels, through the slow path.
     if type(progress) is not float or not 0.0 <= progress <= 100.0:  # noqa: PLR2004
-        progress = _float_slow(progress, 0.0, 100.0)
+        progress = None if progress is None else _float_slow(progress, 0.0, 100.0)
     if type(ratio) is not float or not 0.0 <= ratio < _INF:  # -1.0 before any download
-        ratio = _float_slow(ratio, 0.0, _INF)
+        ratio = None if ratio is None else _float_slow(ratio, 0.0, _INF)
     if type(eta) is not int or eta <= 0:  # 0: unknown (every seeding torrent), -1: over a year
-        eta = None if eta == 0 else _int_slow(eta, 1)
+        eta = None if eta is None or eta == 0 else _int_slow(eta, 1)
     if type(download_rate) is not int or download_rate < 0:
-        download_rate = _int_slow(download_rate, 0)
+        download_rate = None if download_rate is None else _int_slow(download_rate, 0)
     if type(upload_rate) is not int or upload_rate < 0:
-        upload_rate = _int_slow(upload_rate, 0)
+        upload_rate = None if upload_rate is None else _int_slow(upload_rate, 0)
     if type(total_size) is not int or total_size < 0:
-        total_size = _int_slow(total_size, 0)
+        total_size = None if total_size is None else _int_slow(total_size, 0)
     if type(total_done) is not int or total_done < 0:
-        total_done = _int_slow(total_done, 0)
+        total_done = None if total_done is None else _int_slow(total_done, 0)
     if type(total_uploaded) is not int or total_uploaded < 0:
-        total_uploaded = _int_slow(total_uploaded, 0)
+        total_uploaded = None if total_uploaded is None else _int_slow(total_uploaded, 0)
     if type(num_seeds) is not int or num_seeds < 0:
-        num_seeds = _int_slow(num_seeds, 0)
+        num_seeds = None if num_seeds is None else _int_slow(num_seeds, 0)
     if type(num_peers) is not int or num_peers < 0:
-        num_peers = _int_slow(num_peers, 0)
+        num_peers = None if num_peers is None else _int_slow(num_peers, 0)
     if type(total_seeds) is not int or total_seeds < 0:  # -1: the tracker did not say
-        total_seeds = _int_slow(total_seeds, 0)
+        total_seeds = None if total_seeds is None else _int_slow(total_seeds, 0)
     if type(total_peers) is not int or total_peers < 0:
-        total_peers = _int_slow(total_peers, 0)
+        total_peers = None if total_peers is None else _int_slow(total_peers, 0)
     # Unix times; 0 means "not yet" (completed_time of an unfinished torrent).
-    time_added = float(time_added) if type(time_added) is int and time_added > 0 else _float_slow(time_added)
+    if type(time_added) is int and time_added > 0:
+        time_added = float(time_added)
+    else:
+        time_added = None if time_added is None else _float_slow(time_added)
     if type(completed_time) is int and completed_time > 0:
         completed_time = float(completed_time)
+    elif completed_time is None or completed_time == 0:
+        completed_time = None
     else:
-        completed_time = None if completed_time == 0 else _float_slow(completed_time)
+        completed_time = _float_slow(completed_time)
     if type(is_finished) is not bool:
         is_finished = None
     if type(paused) is not bool:
