@@ -46,9 +46,9 @@ async def test_what_one_poll_asks(
     calls: list[tuple[str, tuple[Any, ...]]] = []
     original = DelugeWebClient._call
 
-    async def recording(client: DelugeWebClient, method: str, *params: Any) -> Any:
+    async def recording(client: DelugeWebClient, method: str, *params: Any, **options: Any) -> Any:
         calls.append((method, params))
-        return await original(client, method, *params)
+        return await original(client, method, *params, **options)
 
     with patch.object(DelugeWebClient, "_call", recording):
         await poll(hass, freezer)

@@ -20,6 +20,8 @@ from custom_components.deluge_webapi.client import (
     ServerInfo,
     SessionStatus,
     Torrent,
+    TorrentListParser,
+    models,
 )
 from tests.deluge_harness import DelugeServer, TorrentFile, make_torrent
 
@@ -234,6 +236,40 @@ async def test_pause_and_resume(client: DelugeWebClient, deluge: DelugeServer, s
     await client.resume_torrents({seeding})
 
     wait_until(lambda: deluge.torrents()[seeding]["paused"] is False)
+
+
+async def test_a_poll_decodes_only_the_torrents_that_changed(
+    client: DelugeWebClient,
+    deluge: DelugeServer,
+    seeding: str,
+    added: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deluge's real answer body is what TorrentListParser.decode_answer expects."""
+    other = await client.add_torrent(make_torrent(deluge.download_dir, f"other-{uuid4().hex}.bin").metainfo)
+    added.append(other)
+    parser = TorrentListParser()
+    first = await eventually(
+        lambda: client.get_torrents(parser=parser), lambda found: _state(found, other) == "Seeding"
+    )
+    decoded: list[bytes] = []
+    decode_piece = models.decode_piece
+
+    def record(piece: bytes) -> object:
+        decoded.append(piece)
+        return decode_piece(piece)
+
+    monkeypatch.setattr(models, "decode_piece", record)
+
+    await client.pause_torrents([seeding])
+    polled = await eventually(
+        lambda: client.get_torrents(parser=parser), lambda found: found[seeding].paused is True
+    )
+
+    assert polled[seeding].state == "Paused"
+    assert polled[other] is first[other]
+    assert any(seeding.encode() in piece for piece in decoded)
+    assert not any(other.encode() in piece for piece in decoded)
 
 
 async def test_pause_unknown_torrent(client: DelugeWebClient) -> None:

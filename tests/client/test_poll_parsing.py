@@ -162,17 +162,22 @@ async def test_big_answers_are_decoded_and_parsed_off_the_loop(
 
         return record
 
-    monkeypatch.setattr(transport, "decode_response", spy(rpc.decode_response))
+    monkeypatch.setattr(TorrentListParser, "decode_answer", spy(TorrentListParser.decode_answer))
     monkeypatch.setattr(TorrentListParser, "parse", spy(TorrentListParser.parse))
+    monkeypatch.setattr(client_module, "parse_torrents", spy(parse_torrents))
     client = DelugeWebClient(http_session_plain, fake_deluge.url, PASSWORD)
     parser = TorrentListParser()
 
     first = await client.get_torrents(fields=SOME_FIELDS, parser=parser)
     second = await client.get_torrents(fields=SOME_FIELDS, parser=parser)
+    without_parser = await client.get_torrents(fields=SOME_FIELDS)
 
     assert len(first) == 50
     assert all(second[torrent_hash] is torrent for torrent_hash, torrent in first.items())
     assert all(type(torrent) is Torrent for torrent in second.values())
+    assert without_parser == first
     main = threading.current_thread().name
-    big = [name for name in threads if name != main]
-    assert len(big) == 4  # two decodes and two parses of the big answers, none on the loop
+    assert threads.count(main) == 0
+    # Both polls decode off the loop, the first one parsing the whole list there; the second
+    # one finds every torrent's text unchanged. The call without a parser parses off the loop.
+    assert len(threads) == 4

@@ -18,6 +18,7 @@ from .exceptions import (
 from .models import (
     SESSION_STATUS_KEYS,
     TORRENT_FIELDS,
+    ParsedTorrents,
     ServerInfo,
     SessionStatus,
     Torrent,
@@ -98,18 +99,19 @@ class DelugeWebClient(DelugeJsonRpc):
 
         A caller that asks the same again and again (a poll) passes its own ``parser``: the
         torrents that did not change since its last call are then the same objects as before,
-        and cost almost nothing to parse. A long list is parsed in a worker thread.
+        and cost almost nothing: the parser does not even decode their text. A long answer is
+        decoded and parsed in a worker thread.
         """
         id_list = None if ids is None else _id_list(ids)
         if id_list == []:
             return {}
         keys = list(dict.fromkeys(("hash", *_str_list(fields))))
-        result = await self._call("webapi.get_torrents", id_list, keys)
-        torrents = await off_loop_if(
-            _listed(result) > PARSE_OFF_LOOP_TORRENTS,
-            parse_torrents if parser is None else parser.parse,
-            result,
-        )
+        if parser is None:
+            result = await self._call("webapi.get_torrents", id_list, keys)
+            torrents = await off_loop_if(_listed(result) > PARSE_OFF_LOOP_TORRENTS, parse_torrents, result)
+        else:
+            result = await self._call("webapi.get_torrents", id_list, keys, decode=parser.decode_answer)
+            torrents = result if isinstance(result, ParsedTorrents) else parser.parse(result)
         if torrents:
             return torrents
         if not await self.web_connected():

@@ -8,9 +8,11 @@ here raises on hostile values except for a response whose overall shape is wrong
 The torrent parser is the hot path (a 10,000-torrent Deluge answers with ~5 MB every poll), so
 it reads the keys Deluge sent with one ``itemgetter`` call (whatever subset the caller asked
 for) and checks each value inline with exact ``type(...) is`` tests; the helpers named
-``_..._slow`` only run for unusual values. A poll parses with a ``TorrentListParser``, which
-only parses the torrents whose values changed since its last answer, and works through the
-list with whole-list C calls (``map``, ``zip``, ``compress``) rather than a Python loop.
+``_..._slow`` only run for unusual values. A poll reads its answer with a
+``TorrentListParser``, which only decodes the torrents whose text changed since its last
+answer (answer_pieces.py), and otherwise only parses those whose values changed, working
+through the list with whole-list C calls (``map``, ``zip``, ``compress``) rather than a
+Python loop.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from itertools import compress
 from operator import attrgetter, eq, itemgetter, not_
 from typing import cast
 
+from .answer_pieces import decode_piece, split_torrent_answer
 from .exceptions import DelugeResponseError
+from .rpc import decode_response
 
 KNOWN_STATES = ("Downloading", "Seeding", "Paused", "Queued", "Checking", "Error", "Moving", "Allocating")
 
@@ -201,26 +205,109 @@ def parse_torrents(result: object) -> dict[str, Torrent]:
     return _parse_list(result, {}, {}, remember=False)[0]
 
 
+class ParsedTorrents(dict[str, Torrent]):
+    """A ``webapi.get_torrents`` result already parsed into torrents by hash (see TorrentListParser)."""
+
+    __slots__ = ()
+
+
 class TorrentListParser:
     """Parses the successive answers of one repeated ``webapi.get_torrents`` call (a poll's).
 
-    A torrent whose values equal those it had in the previous answer keeps its Torrent object:
-    it costs a tuple comparison instead of a parse, so a big list that barely changes between
-    polls is cheap, and consumers can tell an unchanged torrent by identity (``is``). The
-    parser keeps the previous answer's values (a tuple per torrent) and torrents. Values that
-    compare equal count as unchanged (Deluge sends each key with one type). Usable from a
-    worker thread: a parse replaces what the parser remembers in one assignment.
+    A torrent that did not change since the previous answer keeps its Torrent object, so
+    consumers can tell an unchanged torrent by identity (``is``), and it costs next to nothing:
+    - ``decode_answer`` takes the answer's body: a torrent whose text is that of the previous
+      body is not even decoded (answer_pieces.py), only the others are;
+    - ``parse`` takes a decoded result: a torrent whose values equal the previous ones costs a
+      tuple comparison instead of a parse. Values that compare equal count as unchanged
+      (Deluge sends each key with one type).
+    ``decode_answer`` falls back to decoding the whole body and ``parse`` for any body unlike
+    Deluge's usual answer. Usable from a worker thread: each call replaces what the parser
+    remembers in single assignments.
     """
 
-    __slots__ = ("_previous",)
+    __slots__ = ("_pieces", "_previous")
 
     def __init__(self) -> None:
         self._previous: tuple[dict[str, Torrent], dict[str, _Values]] = ({}, {})
+        self._pieces: dict[bytes, Torrent] = {}
 
     def parse(self, result: object) -> dict[str, Torrent]:
         """Parse like ``parse_torrents``, reusing the torrents that did not change."""
         self._previous = parsed = _parse_list(result, *self._previous)
         return parsed[0]
+
+    def decode_answer(self, body: bytes) -> object:
+        """Decode an answer body into its JSON-RPC document, with a successful result parsed.
+
+        The result of a successful answer that lists torrents is ParsedTorrents; any other
+        answer (an error object, a wrong shape) is decoded as it is, for the caller to judge.
+        """
+        pieces = split_torrent_answer(body)
+        if pieces is not None and self._pieces:
+            torrents = self._parse_pieces(pieces)
+            if torrents is not None:
+                return {"result": torrents, "error": None}
+        document = decode_response(body)
+        listed = _listed_torrents(document)
+        if listed is None:
+            self._pieces = {}
+            return document
+        torrents = ParsedTorrents(self.parse({"torrents": listed}))
+        self._pieces = _pieces_of(pieces, listed, torrents)
+        return {"result": torrents, "error": None}
+
+    def _parse_pieces(self, pieces: list[bytes]) -> ParsedTorrents | None:
+        """Return the torrents of an answer's pieces; None when a piece is no whole torrent.
+
+        A piece seen in the previous answer gives the torrent parsed from it then; the others
+        are decoded and parsed one by one.
+        """
+        known = self._pieces
+        found = list(map(known.get, pieces))
+        torrents = ParsedTorrents()
+        trusted: dict[bytes, Torrent] = {}
+        for piece, known_torrent in zip(pieces, found, strict=True):
+            torrent = known_torrent
+            if torrent is None:
+                raw = decode_piece(piece)
+                if raw is None:
+                    return None
+                if (torrent := parse_torrent(raw)) is None:
+                    continue  # no valid hash: skipped, as every parse does
+            trusted[piece] = torrent
+            torrents[torrent.hash] = torrent
+        self._pieces = trusted
+        self._previous = ({}, {})  # parse() then starts afresh: no need to hold both memories
+        return torrents
+
+
+def _listed_torrents(document: object) -> list[object] | None:
+    """Return the torrent list of a successful ``webapi.get_torrents`` answer; None for any other."""
+    if type(document) is not dict or document.get("error") is not None:
+        return None
+    result = document.get("result")
+    listed = result.get("torrents") if type(result) is dict else None
+    return listed if type(listed) is list else None
+
+
+def _pieces_of(
+    pieces: list[bytes] | None, listed: list[object], torrents: Mapping[str, Torrent]
+) -> dict[bytes, Torrent]:
+    """Pair a fully decoded answer's pieces with its torrents, when that pairing is certain.
+
+    Each ``}, {"`` that is not a cut between two torrents adds a piece: with as many pieces as
+    listed torrents, every cut is one, and piece ``i`` is the text of torrent ``i``. An answer
+    with an invalid or duplicate hash pairs nothing (its torrents are fewer than its entries).
+    """
+    if pieces is None or len(pieces) != len(listed) or len(torrents) != len(listed):
+        return {}
+    hashes = [raw.get("hash") if type(raw) is dict else None for raw in listed]
+    paired = {
+        piece: torrents.get(torrent_hash) if type(torrent_hash) is str else None
+        for piece, torrent_hash in zip(pieces, hashes, strict=True)
+    }
+    return {piece: torrent for piece, torrent in paired.items() if torrent is not None}
 
 
 def _parse_list(

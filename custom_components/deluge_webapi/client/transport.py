@@ -75,8 +75,13 @@ class DelugeJsonRpc:
 
     # The request core
 
-    async def _post(self, method: str, params: list[object]) -> object:
-        """POST one JSON-RPC request and return its result; every failure becomes a DelugeError."""
+    async def _post(
+        self, method: str, params: list[object], decode: Callable[[bytes], object] = decode_response
+    ) -> object:
+        """POST one JSON-RPC request and return its result; every failure becomes a DelugeError.
+
+        ``decode`` turns the answer's body into its JSON-RPC document (see ``_call``).
+        """
         payload = {"id": next(self._request_ids), "method": method, "params": params}
         LOGGER.debug("Calling %s on %s", method, self.address)
         try:
@@ -100,7 +105,7 @@ class DelugeJsonRpc:
             raise DelugeResponseError(
                 f"{self.address} answered HTTP {status} ({content_type}) instead of Deluge's JSON-RPC{hint}"
             )
-        document = await off_loop_if(len(body) > DECODE_OFF_LOOP_BYTES, decode_response, body)
+        document = await off_loop_if(len(body) > DECODE_OFF_LOOP_BYTES, decode, body)
         return result_or_raise(method, document)
 
     async def _send(self, payload: dict[str, object]) -> tuple[int, str, bytes]:
@@ -139,15 +144,20 @@ class DelugeJsonRpc:
         """Call any JSON-RPC method with JSON-serialisable params; see ``_call``."""
         return await self._call(method, *params)
 
-    async def _call(self, method: str, *params: object) -> object:
+    async def _call(
+        self, method: str, *params: object, decode: Callable[[bytes], object] = decode_response
+    ) -> object:
         """Call any JSON-RPC method: log in first if needed, and again once on "Not authenticated".
+
+        ``decode`` replaces ``decode_response`` for the answer's body, for a caller that knows a
+        faster way to read it (TorrentListParser.decode_answer); a big body is decoded off the loop.
 
         "Unknown method" (code 2) is explained: DelugeDaemonNotConnectedError when the web UI is
         not connected to a daemon, else DelugeWebApiMissingError for ``webapi.*``,
         DelugeLabelPluginMissingError for ``label.*``, DelugeMethodNotFoundError otherwise.
         """
         try:
-            return await self._call_authenticated(method, list(params))
+            return await self._call_authenticated(method, list(params), decode)
         except DelugeMethodNotFoundError as err:
             if method.startswith(_LOCAL_NAMESPACES):
                 raise
@@ -165,18 +175,20 @@ class DelugeJsonRpc:
                 ) from err
             raise
 
-    async def _call_authenticated(self, method: str, params: list[object]) -> object:
+    async def _call_authenticated(
+        self, method: str, params: list[object], decode: Callable[[bytes], object]
+    ) -> object:
         logins, refusals = self._logins, self._refusals
         if not logins:
             await self._login_unless_done(0, refusals)
             logins = self._logins
         try:
-            return await self._post(method, params)
+            return await self._post(method, params, decode)
         except NotAuthenticatedError:
             LOGGER.debug("Deluge at %s asks for a new login", self.address)
         await self._login_unless_done(logins, refusals)
         try:
-            return await self._post(method, params)
+            return await self._post(method, params, decode)
         except NotAuthenticatedError:
             raise DelugeAuthenticationError(
                 f"Deluge at {self.address} still answers 'Not authenticated' after a fresh login;"
