@@ -18,6 +18,9 @@ from custom_components.deluge_webapi.client import DelugeAddress
 from custom_components.deluge_webapi.const import DOMAIN
 from tests.deluge_harness import DelugeServer
 
+type DelugeFactory = Callable[..., DelugeServer]
+"""What the ``deluge_factory`` fixture gives: start a Deluge of the test's own, in any variant."""
+
 # Non-ASCII and quote characters: the password must survive JSON, hashing and logging untouched.
 DELUGE_PASSWORD = "pässwörd \"quoted\" 'single' ✓"
 
@@ -99,7 +102,7 @@ def deluge(deluge_session_server: DelugeServer, socket_enabled: None) -> DelugeS
 
 
 @pytest.fixture
-def deluge_factory(tmp_path: Path, socket_enabled: None) -> Generator[Callable[..., DelugeServer]]:
+def deluge_factory(tmp_path: Path, socket_enabled: None) -> Generator[DelugeFactory]:
     """Start a Deluge of this test's own, in any variant; every one is stopped afterwards."""
     servers: list[DelugeServer] = []
 

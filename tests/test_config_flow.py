@@ -8,7 +8,7 @@ made to produce on demand.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 import logging
 import time
 from typing import Any
@@ -44,10 +44,8 @@ from custom_components.deluge_webapi.const import (
     DOMAIN,
     TorrentEntities,
 )
-from tests.conftest import DELUGE_PASSWORD
+from tests.conftest import DELUGE_PASSWORD, DelugeFactory
 from tests.deluge_harness import DelugeRpcError, DelugeServer, free_port
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 @pytest.fixture(autouse=True)

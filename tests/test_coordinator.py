@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 import logging
 import time
@@ -20,7 +19,7 @@ import pytest
 from custom_components.deluge_webapi.client import DelugeWebClient
 from custom_components.deluge_webapi.const import DEFAULT_SCAN_INTERVAL
 from custom_components.deluge_webapi.coordinator import POLL_FIELDS
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import (
     WAIT_STEP,
@@ -31,8 +30,6 @@ from tests.integration_helpers import (
     state_of,
     wait_for_web_state,
 )
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 async def test_what_one_poll_asks(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from http import HTTPStatus
 import json
 from typing import Any
@@ -26,7 +25,7 @@ from custom_components.deluge_webapi.client import DelugeAddress
 from custom_components.deluge_webapi.config_flow import entry_title
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.diagnostics import LISTED_TORRENTS, async_get_device_diagnostics
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer, TorrentFile
 from tests.integration_helpers import (
     add_torrent,
@@ -36,8 +35,6 @@ from tests.integration_helpers import (
     wait_for_web_state,
     wait_until,
 )
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 REDACTED = "**REDACTED**"
 SECRET_NAME = "Family holiday 2025 (private).mkv"

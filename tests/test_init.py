@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -17,11 +16,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deluge_webapi.client import ServerInfo
 from custom_components.deluge_webapi.const import DOMAIN
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import deluge_call, device_of, poll, state_of
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 async def test_integration_loads(hass: HomeAssistant) -> None:

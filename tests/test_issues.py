@@ -20,11 +20,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.deluge_webapi.client import ServerInfo
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.issues import DelugeIssue, is_supported, issue_id, parse_version
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import WAIT_STEP, deluge_call, poll
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 TRANSLATIONS = json.loads(
     (Path(__file__).parents[1] / "custom_components/deluge_webapi/translations/en.json").read_text()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 from unittest.mock import patch
 
@@ -23,11 +23,9 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.speed_limits import MAX_SPEED_LIMIT_KIB
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import deluge_call, poll, snapshot_entities, state_of
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 DOWNLOAD = "number.deluge_download_speed_limit"
 UPLOAD = "number.deluge_upload_speed_limit"

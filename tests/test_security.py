@@ -7,7 +7,7 @@ values from Deluge never break a poll.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 import json
 import logging
 from typing import Any
@@ -26,11 +26,9 @@ from custom_components.deluge_webapi import diagnostics
 from custom_components.deluge_webapi.client import DelugeAddress
 from custom_components.deluge_webapi.const import DOMAIN
 from tests.client.fake_deluge import PASSWORD as FAKE_PASSWORD, FakeDeluge
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer, make_torrent
 from tests.integration_helpers import add_torrent, deluge_call, poll, wait_for_web_state, wait_until
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 # Each secret carries this token, so that a secret leaking in part, or differently encoded, is caught.
 TOKEN = "LEAKCHECK71c9"

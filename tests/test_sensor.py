@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import fields
 from typing import Any
 from unittest.mock import patch
@@ -17,8 +17,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deluge_webapi.client import KNOWN_STATES, DelugeWebClient, Torrent
 from custom_components.deluge_webapi.sensor import TORRENT_SENSORS
-from tests.conftest import make_config_entry, setup_integration
-from tests.deluge_harness import DelugeServer
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.integration_helpers import (
     add_torrent,
     deluge_call,
@@ -28,8 +27,6 @@ from tests.integration_helpers import (
     state_of,
     wait_for_web_state,
 )
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 FREE_SPACE = 123 * 1024**3  # the real free space changes with the disk: fixed for the snapshot
 

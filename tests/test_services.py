@@ -7,7 +7,7 @@ back door) is compared before and after.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 import json
 from pathlib import Path
@@ -24,11 +24,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.torrent_source import MAX_TORRENT_FILE_SIZE
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer, TorrentFile, free_port, make_torrent
 from tests.integration_helpers import add_torrent, wait_for_web_state, wait_until
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 INTEGRATION = Path(__file__).parents[1] / "custom_components" / DOMAIN
 MAGNET_HASH = "0123456789abcdef0123456789abcdef01234567"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from unittest.mock import AsyncMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,7 +24,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.deluge_webapi.client import DelugeAuthenticationError
 from custom_components.deluge_webapi.const import DOMAIN
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import (
     add_torrent,
@@ -36,8 +36,6 @@ from tests.integration_helpers import (
     wait_for_web_state,
     wait_until,
 )
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
 
 from freezegun.api import FrozenDateTimeFactory
@@ -12,7 +11,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.deluge_webapi.const import CONF_MAX_TORRENT_ENTITIES, CONF_TORRENT_ENTITIES
-from tests.conftest import make_config_entry, setup_integration
+from tests.conftest import DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer, TorrentFile
 from tests.integration_helpers import (
     add_torrent,
@@ -25,8 +24,6 @@ from tests.integration_helpers import (
     wait_until,
     web_torrents,
 )
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 def torrent_device(

@@ -6,7 +6,7 @@ Home Assistant); a limit changed in Deluge while it is on turns the switch off a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -31,11 +31,9 @@ from custom_components.deluge_webapi.client import DelugeConnectionError, Deluge
 from custom_components.deluge_webapi.const import CONF_TURTLE_DOWNLOAD_KIB, CONF_TURTLE_UPLOAD_KIB, DOMAIN
 from custom_components.deluge_webapi.speed_limits import MAX_SPEED_LIMIT_KIB
 from custom_components.deluge_webapi.turtle import STORAGE_VERSION, storage_key
-from tests.conftest import ENTRY_ID, make_config_entry, setup_integration
+from tests.conftest import ENTRY_ID, DelugeFactory, make_config_entry, setup_integration
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import deluge_call, poll, state_of
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 TURTLE = "switch.deluge_turtle_mode"
 KEYS = ["max_download_speed", "max_upload_speed"]

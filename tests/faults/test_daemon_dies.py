@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import os
 import signal
 
 from homeassistant.core import HomeAssistant
 import pytest
 
-from tests.deluge_harness import DelugeServer
+from tests.conftest import DelugeFactory
 from tests.integration_helpers import add_torrent, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import SHORT_TIMEOUT, Watched
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 async def watched_server(

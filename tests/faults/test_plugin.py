@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.issues import DelugeIssue, issue_id
+from tests.conftest import DelugeFactory
 from tests.deluge_harness import DelugeRpcError, DelugeServer
 from tests.integration_helpers import add_torrent, deluge_call, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import wait_real
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 async def webapi_answers(hass: HomeAssistant, server: DelugeServer) -> bool:

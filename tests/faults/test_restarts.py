@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.deluge_webapi.issues import DelugeIssue, issue_id
+from tests.conftest import DelugeFactory
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import add_torrent, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import Watched, wait_seeding
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 async def seeding_server(

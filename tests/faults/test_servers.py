@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
@@ -12,14 +11,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.deluge_webapi.const import DOMAIN
-from tests.deluge_harness import DelugeServer
+from tests.conftest import DelugeFactory
 from tests.integration_helpers import add_torrent, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import SHORT_TIMEOUT, fire_poll, real_sleep, settle, wait_real, wait_seeding
 from .proxy import Fault
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 # Longer than any of Home Assistant's set-up retry delays.
 RETRY_WAIT = timedelta(minutes=3)

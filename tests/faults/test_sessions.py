@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 import json
 from typing import Any
@@ -14,13 +13,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 
+from tests.conftest import DelugeFactory
 from tests.deluge_harness import DelugeServer
 from tests.integration_helpers import add_torrent, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import Watched
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 NEW_PASSWORD = "the néw Web UI password"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 import random
@@ -17,14 +16,13 @@ import pytest
 
 from custom_components.deluge_webapi.const import DOMAIN
 from custom_components.deluge_webapi.events import EVENT_TORRENT_REMOVED
+from tests.conftest import DelugeFactory
 from tests.deluge_harness import DelugeServer, TorrentFile, make_torrent
 from tests.integration_helpers import add_torrent, remove_torrent, wait_for_web_state
 
 from .conftest import Watch
 from .helpers import Watched, wait_real
 from .proxy import Fault
-
-type DelugeFactory = Callable[..., DelugeServer]
 
 
 def assert_nothing_orphaned(
