@@ -19,8 +19,8 @@ from .const import DOMAIN
 
 MIN_DELUGE_VERSION: Final = (2, 0)
 MIN_WEBAPI_VERSION: Final = (0, 4, 0)
-# Where the plugin's .egg files are published; a placeholder, since translations carry no URLs.
-WEBAPI_PLUGIN_URL: Final = "https://pypi.org/project/deluge-webapi/#files"
+# The plugin's project page (it says where its .egg files are); translations carry no URLs.
+WEBAPI_PLUGIN_URL: Final = "https://github.com/idlesign/deluge-webapi"
 _VERSION = re.compile(r"\s*v?(\d+(?:\.\d+)*)")
 
 
