@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 import json
 from types import SimpleNamespace
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import aiohttp
 import pytest
 
-from custom_components.deluge_webapi.client import DelugeWebClient
+from custom_components.deluge_webapi.client import DelugeWebClient, models
 from tests.conftest import DELUGE_PASSWORD
 from tests.deluge_harness import DelugeServer
 
@@ -75,3 +75,17 @@ async def fake_deluge(socket_enabled: None) -> AsyncIterator[FakeDeluge]:
     fake = await FakeDeluge().start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture
+def decoded_pieces(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The torrent pieces TorrentListParser.decode_answer decodes one by one, recorded."""
+    pieces: list[bytes] = []
+    decode: Callable[[bytes], object] = models.decode_piece
+
+    def record(piece: bytes) -> object:
+        pieces.append(piece)
+        return decode(piece)
+
+    monkeypatch.setattr(models, "decode_piece", record)
+    return pieces

@@ -6,14 +6,13 @@ Every test compares with the plain way (``json.loads`` of the whole body, then
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
 import random
 from typing import Any
 
 import pytest
 
-from custom_components.deluge_webapi.client import Torrent, TorrentListParser, models
+from custom_components.deluge_webapi.client import Torrent, TorrentListParser
 from custom_components.deluge_webapi.client.answer_pieces import split_torrent_answer
 from custom_components.deluge_webapi.client.models import ParsedTorrents, parse_torrents
 
@@ -52,20 +51,6 @@ def read(parser: TorrentListParser, body: bytes) -> ParsedTorrents:
     result = document["result"]
     assert isinstance(result, ParsedTorrents)
     return result
-
-
-@pytest.fixture
-def decoded_pieces(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """The pieces decode_answer decodes on its own, recorded."""
-    pieces: list[bytes] = []
-    decode: Callable[[bytes], object] = models.decode_piece
-
-    def record(piece: bytes) -> object:
-        pieces.append(piece)
-        return decode(piece)
-
-    monkeypatch.setattr(models, "decode_piece", record)
-    return pieces
 
 
 def test_only_the_changed_torrents_are_decoded(decoded_pieces: list[bytes]) -> None:

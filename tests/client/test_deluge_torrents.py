@@ -21,7 +21,6 @@ from custom_components.deluge_webapi.client import (
     SessionStatus,
     Torrent,
     TorrentListParser,
-    models,
 )
 from tests.deluge_harness import DelugeServer, TorrentFile, make_torrent
 
@@ -243,7 +242,7 @@ async def test_a_poll_decodes_only_the_torrents_that_changed(
     deluge: DelugeServer,
     seeding: str,
     added: list[str],
-    monkeypatch: pytest.MonkeyPatch,
+    decoded_pieces: list[bytes],
 ) -> None:
     """Deluge's real answer body is what TorrentListParser.decode_answer expects."""
     other = await client.add_torrent(make_torrent(deluge.download_dir, f"other-{uuid4().hex}.bin").metainfo)
@@ -252,14 +251,7 @@ async def test_a_poll_decodes_only_the_torrents_that_changed(
     first = await eventually(
         lambda: client.get_torrents(parser=parser), lambda found: _state(found, other) == "Seeding"
     )
-    decoded: list[bytes] = []
-    decode_piece = models.decode_piece
-
-    def record(piece: bytes) -> object:
-        decoded.append(piece)
-        return decode_piece(piece)
-
-    monkeypatch.setattr(models, "decode_piece", record)
+    decoded_pieces.clear()  # what the polls until now decoded
 
     await client.pause_torrents([seeding])
     polled = await eventually(
@@ -268,8 +260,8 @@ async def test_a_poll_decodes_only_the_torrents_that_changed(
 
     assert polled[seeding].state == "Paused"
     assert polled[other] is first[other]
-    assert any(seeding.encode() in piece for piece in decoded)
-    assert not any(other.encode() in piece for piece in decoded)
+    assert any(seeding.encode() in piece for piece in decoded_pieces)
+    assert not any(other.encode() in piece for piece in decoded_pieces)
 
 
 async def test_pause_unknown_torrent(client: DelugeWebClient) -> None:
